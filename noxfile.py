@@ -29,6 +29,26 @@ def install(session: nox.Session, *groups: str) -> None:
     for group in groups:
         requirements += nox.project.dependency_groups(PYPROJECT, group)
     session.install(*requirements)
+    _put_sources_on_path(session)
+
+
+def _put_sources_on_path(session: nox.Session) -> None:
+    """Make the project's packages importable in the session's venv.
+
+    The sources are not an installable distribution (each Lambda asset copies
+    them), so a ``.pth`` file adds ``services/`` and the root to ``sys.path``,
+    as ``pytest``'s ``pythonpath`` and mypy's ``mypy_path`` do.
+    """
+    site_packages = session.run(
+        "python",
+        "-c",
+        "import sysconfig; print(sysconfig.get_path('purelib'))",
+        silent=True,
+    )
+    if not isinstance(site_packages, str):  # `nox --install-only` runs nothing
+        return
+    pth = Path(site_packages.strip()) / "internal_handoff_sources.pth"
+    pth.write_text(f"{ROOT / 'services'}\n{ROOT}\n", encoding="utf-8")
 
 
 def ensure_node_packages(session: nox.Session) -> None:
@@ -71,3 +91,13 @@ def test(session: nox.Session) -> None:
     install(session, "dev", "infra")
     ensure_node_packages(session)
     session.run("pytest", *session.posargs)
+
+
+# ---------------------------------------------------------------- operations
+
+
+@nox.session
+def replay(session: nox.Session) -> None:
+    """Replay the failure queue of a stage (local by default; -- --help for options)."""
+    install(session, "dev")
+    session.run("python", "-m", "infra.replay", *session.posargs)

@@ -1,0 +1,1 @@
+"""Unit tests: each service in-process, AWS faked with moto."""

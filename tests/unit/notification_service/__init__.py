@@ -1,0 +1,1 @@
+"""Unit tests of the Notification Service, with moto in place of AWS."""
