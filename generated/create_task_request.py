@@ -22,4 +22,4 @@ class CreateTaskRequest(ContractModel):
     title: task.Title
     detail: task.Detail | None = None
     due_at: Annotated[Rfc3339DateTime | None, Field(alias="dueAt")] = None
-    is_complete: Annotated[StrictBool | None, Field(alias="isComplete")] = False
+    is_complete: Annotated[StrictBool, Field(alias="isComplete")] = False

@@ -12,10 +12,12 @@ from generated.failure_record import FailureRecord
 from generated.handoff_event import HandoffEvent
 from generated.notification_message import NotificationMessage
 from generated.task import Task
+from generated.task_list import TaskList
 from generated.update_task_request import UpdateTaskRequest
 
 MODEL_FOR_SCHEMA: dict[str, TypeAdapter[Any]] = {
     "task.json": TypeAdapter(Task),
+    "task-list.json": TypeAdapter(TaskList),
     "create-task-request.json": TypeAdapter(CreateTaskRequest),
     "update-task-request.json": TypeAdapter(UpdateTaskRequest),
     "error-response.json": TypeAdapter(ErrorResponse),
