@@ -7,6 +7,7 @@ turns into a no-op when nothing changed. ``nox -s test -R`` skips even that.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 from pathlib import Path
 
@@ -94,6 +95,75 @@ def test(session: nox.Session) -> None:
 
 
 # ---------------------------------------------------------------- operations
+
+# What every CDK CLI run gets. Node 20 is past end of life for jsii, which prints a
+# dozen-line banner on each start; the pinned aws-cdk-lib still runs correctly on it,
+# so the banner is silenced for Node 20 only (a newer Node is simply not affected).
+# Notices, the version check and telemetry would each call out to the network.
+CDK_ENV = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "CDK_DISABLE_VERSION_CHECK": "1",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+}
+CDK_FLAGS = ("--no-notices",)
+AWS_STAGES = ("dev", "qat", "prd")
+
+
+def stage_argument(session: nox.Session) -> tuple[str | None, list[str]]:
+    """Split ``-- --stage X [cdk options...]`` into the stage and the rest."""
+    parser = argparse.ArgumentParser(prog=f"nox -s {session.name} --", add_help=False)
+    parser.add_argument("--stage", choices=("local", *AWS_STAGES))
+    known, rest = parser.parse_known_args(session.posargs)
+    return known.stage, rest
+
+
+def cdk(session: nox.Session, command: str, stage: str, *options: str) -> None:
+    """Run the pinned CDK CLI (package.json) for ``stage``."""
+    ensure_node_packages(session)
+    session.run(
+        "npx", "--no-install", "cdk", command, "-c", f"stage={stage}",
+        *CDK_FLAGS, *options, external=True, env=CDK_ENV,
+    )  # fmt: skip
+
+
+def require_aws(session: nox.Session, stage: str) -> None:
+    """Stop, saying what is missing, unless credentials and a region are set."""
+    dev = nox.project.dependency_groups(PYPROJECT, "dev")
+    session.install(*[r for r in dev if r.startswith("boto3==")])
+    session.run("python", "-m", "infra.preflight", stage)
+
+
+@nox.session
+def synth(session: nox.Session) -> None:
+    """Synthesize a stage into cdk.out and print its asset sizes (-- --stage dev)."""
+    install(session, "infra")
+    stage, rest = stage_argument(session)
+    cdk(session, "synth", stage or "dev", "--quiet", *rest)
+
+
+@nox.session
+def deploy(session: nox.Session) -> None:
+    """Deploy a stage: -- --stage dev|qat|prd to AWS; without --stage, run local."""
+    stage, rest = stage_argument(session)
+    if stage in (None, "local"):
+        # The local stage (issue 6) runs on 127.0.0.1 from the synthesized templates.
+        install(session, "dev", "infra")
+        session.run("python", "-m", "infra.local", *rest)
+        return
+    install(session, "infra")
+    require_aws(session, stage)
+    cdk(session, "deploy", stage, "--all", *rest)
+
+
+@nox.session
+def destroy(session: nox.Session) -> None:
+    """Delete a stage's stacks from AWS (-- --stage dev|qat|prd); prd keeps its data."""
+    stage, rest = stage_argument(session)
+    if stage not in AWS_STAGES:
+        session.error("destroy needs -- --stage dev|qat|prd; local stops with Ctrl-C")
+    install(session, "infra")
+    require_aws(session, stage)
+    cdk(session, "destroy", stage, "--all", *rest)
 
 
 @nox.session
