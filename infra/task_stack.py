@@ -187,8 +187,27 @@ class TaskServiceStack(Stack):
                 ),
             ),
         )
+        self._answer_gateway_errors_in_the_contract(api)
         self._acknowledge_api_findings(api, settings)
         return api
+
+    @staticmethod
+    def _answer_gateway_errors_in_the_contract(api: apigw.RestApi) -> None:
+        # API Gateway answers some requests itself, before any function runs: an
+        # unknown path or method (403 "Missing Authentication Token"), a refused
+        # signature, throttling. Their bodies follow schemas/error-response.json
+        # too; `messageString` is already a quoted JSON string.
+        body = (
+            '{"message": $context.error.messageString, "errors": [], '
+            '"correlationId": "$context.requestId"}'
+        )
+        for name, response_type in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            api.add_gateway_response(
+                name, type=response_type, templates={"application/json": body}
+            )
 
     def _acknowledge_api_findings(
         self, api: apigw.RestApi, settings: StageSettings

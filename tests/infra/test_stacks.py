@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple, TypeVar
 
@@ -11,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 from infra.app import build_app
 from infra.stages import StageSettingsError, load_settings
 from tests.infra.conftest import Synthesize
+from tests.schema_support import errors_for
 
 pytestmark = pytest.mark.infra
 
@@ -333,6 +335,27 @@ def test_every_api_method_requires_iam_authorization_in_aws_stages(
         ("POST", "AWS_IAM"),
         ("PUT", "AWS_IAM"),
     ]
+
+
+@pytest.mark.parametrize("stage", AWS_STAGES)
+def test_api_gateways_own_errors_answer_in_the_error_response_shape(
+    synthesize: Synthesize, stage: str
+) -> None:
+    responses = synthesize(stage).task.find_resources(
+        "AWS::ApiGateway::GatewayResponse"
+    )
+
+    bodies = {
+        props["Properties"]["ResponseType"]: json.loads(
+            props["Properties"]["ResponseTemplates"]["application/json"]
+            .replace("$context.error.messageString", '"Missing Authentication Token"')
+            .replace("$context.requestId", "r-1")
+        )
+        for props in responses.values()
+    }
+    assert set(bodies) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for body in bodies.values():
+        assert errors_for("error-response.json", body) == []
 
 
 def test_local_stage_api_has_no_iam_authorization(synthesize: Synthesize) -> None:
