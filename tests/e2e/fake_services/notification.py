@@ -1,0 +1,40 @@
+"""A stand-in Notification function: publishes each event, or fails on request."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+import boto3
+
+_sns = boto3.client("sns")
+invocations = 0
+
+
+def handle_handoff_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global invocations  # noqa: PLW0603 - module state is what the test observes
+    invocations += 1
+    if event.get("probe") == "environment":
+        return {
+            "functionName": context.function_name,
+            "invocations": invocations,
+            "environment": {
+                name: os.environ.get(name)
+                for name in (
+                    "POWERTOOLS_SERVICE_NAME",
+                    "TASKS_TABLE_NAME",
+                    "STACK_AND_REGION",
+                )
+            },
+            "remainingMillis": context.get_remaining_time_in_millis(),
+        }
+    if "sleep" in event:
+        time.sleep(float(event["sleep"]))
+    if event.get("fail"):
+        raise RuntimeError(f"asked to fail: {event['fail']}")
+    _sns.publish(
+        TopicArn=os.environ["NOTIFICATION_TOPIC_ARN"], Message=json.dumps(event)
+    )
+    return {"published": event.get("id")}
