@@ -120,3 +120,11 @@ def test_generated_models_are_in_sync_with_schemas() -> None:
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("record", load_schema("failure-record.json")["examples"])
+def test_failure_record_examples_wrap_valid_handoff_events(
+    record: dict[str, Any],
+) -> None:
+    assert record["requestContext"]["condition"] != "EventRejected"
+    assert errors_for("handoff-event.json", record["requestPayload"]) == []
