@@ -146,7 +146,7 @@ def deploy(session: nox.Session) -> None:
     """Deploy a stage: -- --stage dev|qat|prd to AWS; without --stage, run local."""
     stage, rest = stage_argument(session)
     if stage in (None, "local"):
-        # The local stage (issue 6) runs on 127.0.0.1 from the synthesized templates.
+        # The local stage runs on 127.0.0.1 from the synthesized templates.
         install(session, "dev", "infra")
         session.run("python", "-m", "infra.local", *rest)
         return
