@@ -11,7 +11,6 @@ from typing import Final
 
 from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -23,6 +22,7 @@ from constructs import Construct
 from infra.functions import service_function
 from infra.nag import acknowledge
 from infra.stages import FAILURE_QUEUE_RETENTION_SECONDS, StageSettings
+from infra.storage import keyed_table, removal_policy
 
 HANDLER: Final = "notification_service.handler.handle_handoff_event"
 # Lambda's maximum for asynchronous retries, written out so the template states it.
@@ -50,9 +50,7 @@ class NotificationServiceStack(Stack):
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id, env=env, description=description)
-        removal = (
-            RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
-        )
+        removal = removal_policy(settings)
 
         self.failure_queue = self._failure_queue(removal)
         self.topic = sns.Topic(
@@ -66,20 +64,8 @@ class NotificationServiceStack(Stack):
             ),
             enforce_ssl=True,
         )
-        idempotency_table = dynamodb.Table(
-            self,
-            "IdempotencyTable",
-            partition_key=dynamodb.Attribute(
-                name="id", type=dynamodb.AttributeType.STRING
-            ),
-            time_to_live_attribute="expiration",
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True,
-                recovery_period_in_days=settings.backup_recovery_days,
-            ),
-            deletion_protection=settings.retain_data,
-            removal_policy=removal,
+        idempotency_table = keyed_table(
+            self, "IdempotencyTable", settings, time_to_live_attribute="expiration"
         )
 
         self.function = service_function(

@@ -11,7 +11,6 @@ from typing import Final
 
 from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -21,6 +20,7 @@ from constructs import Construct
 from infra.functions import service_function
 from infra.nag import acknowledge
 from infra.stages import StageSettings
+from infra.storage import keyed_table, removal_policy
 
 READ_HANDLER: Final = "task_service.handlers.handle_read_request"
 WRITE_HANDLER: Final = "task_service.handlers.handle_write_request"
@@ -50,24 +50,9 @@ class TaskServiceStack(Stack):
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id, env=env, description=description)
-        removal = (
-            RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
-        )
+        removal = removal_policy(settings)
 
-        table = dynamodb.Table(
-            self,
-            "TasksTable",
-            partition_key=dynamodb.Attribute(
-                name="id", type=dynamodb.AttributeType.STRING
-            ),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True,
-                recovery_period_in_days=settings.backup_recovery_days,
-            ),
-            deletion_protection=settings.retain_data,
-            removal_policy=removal,
-        )
+        table = keyed_table(self, "TasksTable", settings)
 
         # ---- functions: read-only routes cannot write; only the writer hands off
         self.read_function = service_function(
