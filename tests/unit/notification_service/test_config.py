@@ -9,8 +9,9 @@ from notification_service.config import Settings, load_settings
 from notification_service.errors import ConfigurationError
 from notification_service.handler import handle_handoff_event
 
+from tests.factories import handoff_event
+
 from .conftest import FakeAccount, FakeLambdaContext
-from .events import handoff_event
 from .test_delivery import metric_names
 
 TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:notifications"

@@ -12,10 +12,10 @@ import pytest
 from notification_service.errors import EventInProgressError
 from notification_service.handler import handle_handoff_event
 
+from tests.factories import CORRELATION_ID, EVENT_TYPES, TASK_ID, handoff_event
 from tests.schema_support import validator_for
 
 from .conftest import EXPIRY_SECONDS, FakeAccount, FakeLambdaContext, hold
-from .events import CORRELATION_ID, EVENT_TYPES, TASK_ID, handoff_event
 
 
 def metric_names(documents: list[dict[str, Any]]) -> list[str]:

@@ -12,10 +12,10 @@ from notification_service.errors import (
 )
 from notification_service.handler import handle_handoff_event
 
+from tests.factories import CORRELATION_ID, handoff_event
 from tests.schema_support import validator_for
 
 from .conftest import FUNCTION_ARN, FakeAccount, FakeLambdaContext, refuse
-from .events import CORRELATION_ID, handoff_event
 from .test_delivery import metric_names
 
 TOO_LONG = "x" * 101
