@@ -9,10 +9,17 @@ give the same answer for every instance.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+)
 
 # RFC 3339 section 5.6 (date-time): pydantic also takes unix timestamps, a space
 # for the 'T' and offsets without a colon, which the schema's format does not.
@@ -43,8 +50,29 @@ def _require_canonical_uuid(value: Any) -> Any:  # noqa: ANN401 - a pydantic bef
     return value
 
 
-Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339)]
-"""A timezone-aware datetime that parses only from RFC 3339 text."""
+def _rfc3339_text(value: datetime) -> str:
+    # As short as the value allows (no '.000000' tail on whole milliseconds),
+    # and 'Z' for UTC, as AWS writes its own timestamps.
+    if not value.microsecond:
+        timespec = "seconds"
+    elif value.microsecond % 1000 == 0:
+        timespec = "milliseconds"
+    else:
+        timespec = "microseconds"
+    text = value.isoformat(timespec=timespec)
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
+
+
+Rfc3339DateTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_require_rfc3339),
+    PlainSerializer(_rfc3339_text, return_type=str, when_used="json"),
+]
+"""A timezone-aware datetime that parses only from RFC 3339 text.
+
+In JSON it is written with the fewest fractional digits that keep its value and
+with 'Z' for UTC: ``2026-12-03T16:20:00.25Z`` becomes ``...16:20:00.250Z``.
+"""
 
 CanonicalUuid = Annotated[UUID, BeforeValidator(_require_canonical_uuid)]
 """A UUID that parses only from its canonical hyphenated text."""

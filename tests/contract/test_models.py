@@ -224,3 +224,20 @@ def test_title_length_counts_code_points_not_bytes_or_utf16_units() -> None:
 
     assert CreateTaskRequest.model_validate({"title": title}).title == title
     assert errors_for("create-task-request.json", {"title": title}) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("2026-12-03T16:20:00Z", "2026-12-03T16:20:00Z"),
+        ("2026-12-03T16:20:00.000Z", "2026-12-03T16:20:00Z"),
+        ("2026-12-03T16:20:00.25Z", "2026-12-03T16:20:00.250Z"),
+        ("2026-12-03T16:20:00.123456+00:00", "2026-12-03T16:20:00.123456Z"),
+        ("2026-12-03t17:20:00.5+01:00", "2026-12-03T17:20:00.500+01:00"),
+    ],
+)
+def test_timestamps_are_written_short_with_z_for_utc(given: str, written: str) -> None:
+    task = Task.model_validate({**TASK, "createdAt": given})
+
+    assert task.model_dump(mode="json")["createdAt"] == written
+    assert errors_for("task.json", task.model_dump(mode="json")) == []
