@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -9,6 +10,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from notification_service.errors import FailureQueueError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_sqs import SQSClient
 
     from generated.failure_record import FailureRecord
@@ -17,9 +20,15 @@ if TYPE_CHECKING:
 class FailureQueue:
     """Sends failure records, one SQS message each, to the failure queue."""
 
-    def __init__(self, client: SQSClient, queue_url: str) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], SQSClient], queue_url: str) -> None:
+        # A factory: only rejected events need SQS, so the client is not created
+        # on the cold-start path of every execution environment.
+        self._client_factory = client
         self._queue_url = queue_url
+
+    @cached_property
+    def _client(self) -> SQSClient:
+        return self._client_factory()
 
     def send(self, record: FailureRecord) -> str:
         """Send ``record``; return the SQS message id or raise FailureQueueError."""

@@ -102,7 +102,9 @@ def _notifier() -> Notifier:
         publisher=NotificationPublisher(
             boto3.client("sns"), settings.notification_topic_arn
         ),
-        failure_queue=FailureQueue(boto3.client("sqs"), settings.failure_queue_url),
+        failure_queue=FailureQueue(
+            functools.partial(boto3.client, "sqs"), settings.failure_queue_url
+        ),
         persistence_store=DynamoDBPersistenceLayer(
             table_name=settings.idempotency_table_name,
             boto3_client=boto3.client("dynamodb"),

@@ -7,6 +7,7 @@ document is derived from a resolver that holds both. Every 4xx and 5xx body is a
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from functools import partial
@@ -28,6 +29,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from contract_types import CanonicalUuid, ContractModel
 
 from generated.create_task_request import CreateTaskRequest
+from generated.definitions import FieldError
 from generated.error_response import ErrorResponse
 from generated.task import Task
 from generated.task_list import TaskList
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
     from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-    from generated.definitions import FieldError
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -208,6 +209,7 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
         partial(_unsupported_content_type, app)
     )
     app.exception_handler(InvalidRequestError)(_invalid_request_error)
+    app.exception_handler([UnicodeDecodeError, binascii.Error])(_unreadable_body)
     app.exception_handler(UnsupportedMediaTypeError)(_unsupported_media_type)
     app.exception_handler(TaskNotFoundError)(_task_not_found)
     app.exception_handler(VersionConflictError)(_version_conflict)
@@ -277,6 +279,24 @@ def _unsupported_content_type(
 ) -> Response[str]:
     content_type = _content_type(app.current_event)
     return _unsupported_media_type(UnsupportedMediaTypeError(content_type))
+
+
+def _unreadable_body(error: UnicodeDecodeError | binascii.Error) -> Response[str]:
+    # Powertools decodes a base64 body (API Gateway sends bytes it cannot pass
+    # as text that way) as UTF-8 while validating, before any route runs.
+    return error_answer(
+        HTTPStatus.BAD_REQUEST,
+        "The request body is invalid.",
+        [
+            FieldError.model_validate(
+                {
+                    "field": "",
+                    "rule": "type",
+                    "message": f"The request body is not UTF-8 text: {error}",
+                }
+            )
+        ],
+    )
 
 
 def _invalid_request_error(error: InvalidRequestError) -> Response[str]:

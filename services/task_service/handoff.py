@@ -59,13 +59,15 @@ class HandoffSender:
     def __init__(
         self,
         lambda_client: LambdaClient,
-        sqs_client: SQSClient,
+        sqs_client: Callable[[], SQSClient],
         *,
         function_name: str,
         failure_queue_url: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._lambda = lambda_client
+        # A factory: the SQS client is only needed to park, which is rare, so it
+        # is not created on the cold-start path of every write container.
         self._sqs = sqs_client
         self._function = function_name
         self._queue_url = failure_queue_url
@@ -109,7 +111,7 @@ class HandoffSender:
     def _park(self, event: HandoffEvent, refusal: _Refusal) -> None:
         record = self._failure_record(event, refusal)
         try:
-            self._sqs.send_message(
+            self._sqs().send_message(
                 QueueUrl=self._queue_url, MessageBody=record.model_dump_json()
             )
         except (ClientError, BotoCoreError):

@@ -64,7 +64,7 @@ def task_commands() -> TaskCommands:
     config = WriteConfig.from_environ(os.environ)
     handoff = HandoffSender(
         lambda_client(),
-        sqs_client(),
+        sqs_client,
         function_name=config.notification_function_name,
         failure_queue_url=config.failure_queue_url,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Any
 
 import pytest
@@ -330,3 +331,23 @@ def test_a_throttled_table_answers_503() -> None:
     assert problem(response, 503)["message"] == (
         f"The task store is unavailable ({code}); retry later."
     )
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_body_that_is_not_utf8_answers_400_for_the_whole_body(method: str) -> None:
+    path = "/tasks" if method == "POST" else f"/tasks/{uuid.uuid4()}"
+    event = api_event(
+        method, path, body=base64.b64encode(b'{"title": "\xff\xfe"}').decode()
+    )
+    event["isBase64Encoded"] = True
+
+    response = handle_write_request(event, FakeContext())
+
+    assert problem(response, 400)["errors"] == [
+        {
+            "field": "",
+            "rule": "type",
+            "message": "The request body is not UTF-8 text: "
+            "'utf-8' codec can't decode byte 0xff in position 11: invalid start byte",
+        }
+    ]
