@@ -4,21 +4,19 @@
 a copy of the synthesized templates whose handler strings name the wrappers of
 :mod:`bench.handlers`, collects their ``BENCH-REPORT`` lines, writes the functions'
 other log lines to a file, and subscribes an inbox queue (raw delivery) to the
-notification topic. While it runs, moto's DynamoDB writes are atomic, as DynamoDB's are
-(see :func:`atomic_dynamodb_writes`).
+notification topic. Its moto server's DynamoDB writes are atomic, as DynamoDB's are
+(:func:`infra.local.aws.start_moto_server` makes them so).
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import threading
 import time
 import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -74,44 +72,6 @@ def instrument(stacks: Sequence[StackTemplate]) -> list[StackTemplate]:
     return copies
 
 
-# moto's DynamoDB operations that write, conditionally or not.
-_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
-
-
-@contextmanager
-def atomic_dynamodb_writes() -> Iterator[None]:
-    """Make the in-process moto server's DynamoDB writes atomic, as DynamoDB's are.
-
-    moto evaluates a condition expression and then writes, with no lock between
-    the two, on the server's request threads. Two deliveries of one event running
-    at once can then both create the same idempotency record, and both publish:
-    the drill saw exactly that. DynamoDB itself applies a conditional write
-    atomically, and the Notification Service relies on it; one lock around moto's
-    writes restores that guarantee for the run. The stage's moto server runs in
-    this process (a thread), so the backend class patched here is the one serving.
-    """
-    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto loads slowly
-
-    lock = threading.RLock()
-    originals = {name: getattr(DynamoDBBackend, name) for name in _DYNAMODB_WRITES}
-
-    def locked(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def call(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - moto's signatures
-            with lock:
-                return method(*args, **kwargs)
-
-        return call
-
-    for name, method in originals.items():
-        setattr(DynamoDBBackend, name, locked(method))
-    try:
-        yield
-    finally:
-        for name, method in originals.items():
-            setattr(DynamoDBBackend, name, method)
-
-
 class DurationLog:
     """The functions' log lines: ``BENCH-REPORT`` series kept, the rest to a file."""
 
@@ -160,11 +120,9 @@ class BenchStage:
     ) -> None:
         self.log = DurationLog(log_file)
         self._stage = LocalStage(instrument(stacks), options, sink=self.log)
-        self._atomic_writes = atomic_dynamodb_writes()
         self.outputs: StageOutputs
 
     def __enter__(self) -> BenchStage:
-        self._atomic_writes.__enter__()
         try:
             self.outputs = self._stage.start()
             self._connect()
@@ -186,7 +144,6 @@ class BenchStage:
             self._stage.stop()
         finally:
             self.log.close()
-            self._atomic_writes.__exit__(None, None, None)
 
     @property
     def description(self) -> StageDescription:

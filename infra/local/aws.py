@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
+import threading
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -14,7 +16,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local.servers import HOST, BackgroundServer, raise_bind_error
 from infra.local.templates import StageDescription, TableSpec
@@ -26,6 +28,85 @@ FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
 
+# moto's DynamoDB operations that write, conditionally or not.
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+class _AtomicDynamoDBWrites:
+    """Run moto's DynamoDB writes one at a time, so that conditional writes are atomic.
+
+    moto evaluates a condition expression and then writes, with no lock between
+    the two, on the server's request threads: two deliveries of one event running
+    at once could both create the same Powertools idempotency record, and both
+    publish (the reliability drill saw exactly that). DynamoDB applies a conditional
+    write atomically, and the Notification Service relies on it. moto serves from
+    this process, so one lock around its backend's write methods restores the
+    guarantee. The patch is process-wide: it is installed while at least one moto
+    server of this module runs, and the original methods come back after the last.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._write_lock = threading.RLock()  # a transaction may write through put_item
+        self._servers = 0
+        self._originals: dict[str, Callable[..., Any]] = {}
+
+    def acquire(self) -> None:
+        from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto loads slowly
+
+        with self._guard:
+            if self._servers == 0:
+                self._originals = {
+                    name: getattr(DynamoDBBackend, name) for name in _DYNAMODB_WRITES
+                }
+                for name, method in self._originals.items():
+                    setattr(DynamoDBBackend, name, self._locked(method))
+            self._servers += 1
+
+    def release(self) -> None:
+        from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto loads slowly
+
+        with self._guard:
+            self._servers -= 1
+            if self._servers == 0:
+                for name, method in self._originals.items():
+                    setattr(DynamoDBBackend, name, method)
+                self._originals = {}
+
+    def _locked(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        lock = self._write_lock
+
+        @functools.wraps(method)
+        def write(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - moto's signatures
+            with lock:
+                return method(*args, **kwargs)
+
+        return write
+
+
+_ATOMIC_WRITES = _AtomicDynamoDBWrites()
+
+
+class _MotoServer(BackgroundServer):
+    """moto's server, holding the atomic-writes patch from start to stop."""
+
+    def __init__(self, server: BaseWSGIServer) -> None:
+        super().__init__(server, "moto-server")
+        self._holds_patch = False
+
+    def start(self) -> None:
+        _ATOMIC_WRITES.acquire()
+        self._holds_patch = True
+        super().start()
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            if self._holds_patch:
+                self._holds_patch = False
+                _ATOMIC_WRITES.release()
+
 
 class _QuietMotoRequestHandler(MotoRequestHandler):
     """moto's handler, with werkzeug's access log line at debug level."""
@@ -36,6 +117,9 @@ class _QuietMotoRequestHandler(MotoRequestHandler):
 
 def start_moto_server(port: int) -> BackgroundServer:
     """Bind moto's server to 127.0.0.1 and serve it in a background thread.
+
+    While it runs, its DynamoDB writes are atomic, as DynamoDB's are (see
+    :class:`_AtomicDynamoDBWrites`).
 
     moto's own ``ThreadedMotoServer`` binds inside its thread, so a taken port
     leaves its ``start()`` waiting forever, and werkzeug exits the process on
@@ -54,7 +138,7 @@ def start_moto_server(port: int) -> BackgroundServer:
             request_handler=_QuietMotoRequestHandler,
             fd=listener.fileno(),
         )
-    background = BackgroundServer(server, "moto-server")
+    background = _MotoServer(server)
     background.start()
     return background
 

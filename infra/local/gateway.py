@@ -3,7 +3,8 @@
 Each request that matches a route of the templates becomes the event API
 Gateway's Lambda proxy integration sends; the function runs synchronously and its
 proxy response is written back. An unknown path answers 404 and a known path with
-another method 405, both in the shape of ``schemas/error-response.json``.
+any other method (``TRACE``, ``PROPFIND`` or any token) 405 with an ``Allow`` header,
+both in the shape of ``schemas/error-response.json``.
 """
 
 from __future__ import annotations
@@ -131,10 +132,31 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: ANN401 - the base signature
         logger.debug("api %s", format % args)
 
-    def do_GET(self) -> None:
-        self._handle()
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - attributes of any kind
+        """Route every method to :meth:`_handle`, whatever its name.
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815 - http.server's naming
+        ``http.server`` looks up ``do_<METHOD>`` and answers a method it has no
+        such attribute for with its own HTML 501 page; API Gateway answers any
+        method the API does not declare in the error shape, so every request
+        method, ``TRACE`` or an unregistered token alike, takes the same path.
+        """
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer a request ``http.server`` refused (bad request line, oversized
+        headers) in the error shape too, and close the connection as it would."""
+        status = HTTPStatus(code)
+        self.close_connection = True
+        self._error(
+            status,
+            message or status.phrase,
+            str(uuid.uuid4()),
+            {"Connection": "close"},
+        )
 
     def _handle(self) -> None:
         service = self.server.service

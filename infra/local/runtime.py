@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PATHS = (REPO_ROOT / "services", REPO_ROOT)
+# Where the runtime itself lives, as /var/runtime does in Lambda: the worker module.
+RUNTIME_DIR = Path(__file__).resolve().parent
 
 # Lambda allows 10 s for the init phase; a loaded laptop importing boto3 and
 # Powertools for the first time needs more, and the local stage has no bill.
@@ -46,6 +48,20 @@ class InvocationResult:
     @property
     def failed(self) -> bool:
         return self.function_error is not None
+
+
+def task_root(handler: str) -> Path:
+    """The source folder a handler is imported from: its ``LAMBDA_TASK_ROOT``.
+
+    The first of :data:`SOURCE_PATHS` that holds the handler's top-level package or
+    module, as the worker's import would find it; the first when none does (the
+    worker then reports the import error).
+    """
+    top = handler.partition(".")[0]
+    for path in SOURCE_PATHS:
+        if (path / top).is_dir() or (path / f"{top}.py").is_file():
+            return path
+    return SOURCE_PATHS[0]
 
 
 def _log_to_stderr(function_key: str, line: str) -> None:

@@ -23,7 +23,13 @@ from infra.local.errors import TemplateError
 from infra.local.faults import FaultInjector, FaultPlan
 from infra.local.gateway import RouteTable, start_gateway
 from infra.local.lambda_service import LambdaService, start_lambda_server
-from infra.local.runtime import FunctionRuntime, LogSink, _log_to_stderr
+from infra.local.runtime import (
+    RUNTIME_DIR,
+    FunctionRuntime,
+    LogSink,
+    _log_to_stderr,
+    task_root,
+)
 from infra.local.servers import BackgroundServer
 from infra.local.templates import (
     FunctionSpec,
@@ -277,12 +283,21 @@ class LocalStage:
 def function_environment(
     function: FunctionSpec, stage: StageDescription, aws_url: str, lambda_url: str
 ) -> dict[str, str]:
-    """The environment a function's worker starts with, as Lambda would set it."""
+    """The environment a function's worker starts with, as Lambda would set it.
+
+    Lambda's own variables come after the template's, as Lambda reserves them. Some
+    libraries read them to tell Lambda from elsewhere: without ``LAMBDA_TASK_ROOT``
+    the X-Ray SDK builds two X-Ray clients at import, which Lambda's cold starts
+    never pay.
+    """
     inherited = {name: os.environ[name] for name in _INHERITED if name in os.environ}
     region = stage.account.region
     return {
         **inherited,
         **function.environment,
+        "LAMBDA_TASK_ROOT": str(task_root(function.handler)),
+        "LAMBDA_RUNTIME_DIR": str(RUNTIME_DIR),
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
@@ -301,7 +316,7 @@ def function_environment(
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{function.key}",
         "_HANDLER": function.handler,
-        "TZ": "UTC",
+        "TZ": ":UTC",
         "PYTHONUNBUFFERED": "1",
         # There is no X-Ray daemon on 127.0.0.1.
         "POWERTOOLS_TRACE_DISABLED": "true",

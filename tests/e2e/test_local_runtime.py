@@ -7,11 +7,13 @@ the gateway's edges and the start-up errors independently of the real services.
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -19,8 +21,9 @@ from botocore.config import Config
 
 from infra.local.cli import EXIT_PORT_IN_USE, main
 from infra.local.errors import PortInUseError
+from infra.local.runtime import REPO_ROOT, task_root
 from infra.local.stage import LocalStage, StageOptions, StageOutputs, read_assembly
-from tests.e2e.support import call, reset_faults, set_faults, wait_for
+from tests.e2e.support import Answer, call, reset_faults, set_faults, wait_for
 from tests.schema_support import errors_for
 
 pytestmark = pytest.mark.e2e
@@ -96,6 +99,41 @@ def test_each_function_sees_only_its_own_environment(
 ) -> None:
     _, payload = invoke(lambda_client, function, {"probe": "environment"})
     assert payload["environment"] == expected
+
+
+def test_worker_sees_the_variables_lambda_sets(
+    stage: StageOutputs, lambda_client: Any
+) -> None:
+    name = stage.functions["NotificationFunction"]["name"]
+    _, payload = invoke(lambda_client, name, {"probe": "lambda-environment"})
+    assert payload == {
+        "LAMBDA_TASK_ROOT": str(REPO_ROOT),
+        "LAMBDA_RUNTIME_DIR": str(REPO_ROOT / "infra" / "local"),
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "local/[$LATEST]NotificationFunction",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "TZ": ":UTC",
+    }
+
+
+@pytest.mark.parametrize(
+    ("handler", "root"),
+    [
+        ("task_service.handlers.handle_read_request", REPO_ROOT / "services"),
+        ("notification_service.handler.handle_handoff_event", REPO_ROOT / "services"),
+        ("tests.e2e.fake_services.tasks.handle_read_request", REPO_ROOT),
+        ("no_such_package.handler", REPO_ROOT / "services"),
+    ],
+)
+def test_task_root_is_the_folder_the_handler_is_imported_from(
+    handler: str, root: Path
+) -> None:
+    assert task_root(handler) == root
 
 
 def test_warm_worker_keeps_module_state_between_invocations(lambda_client: Any) -> None:
@@ -237,6 +275,60 @@ def test_gateway_answers_unknown_routes_in_the_error_shape(
 def test_method_not_allowed_lists_the_allowed_methods(stage: StageOutputs) -> None:
     answer = call("PATCH", f"{stage.api_url}tasks/abc")
     assert answer.headers["allow"] == "DELETE, GET"
+
+
+def raw_request(stage: StageOutputs, method: str, path: str) -> Answer:
+    """One request through ``http.client``, which sends any method token as is."""
+    url = urlsplit(stage.api_url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=60)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = response.read()
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        return Answer(response.status, headers, json.loads(body))
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("TRACE", "/tasks", "GET, POST"),
+        ("CONNECT", "/tasks", "GET, POST"),
+        ("PROPFIND", "/tasks/abc", "DELETE, GET"),
+        ("BREW", "/tasks/abc", "DELETE, GET"),
+        ("PATCH", "/tasks", "GET, POST"),
+    ],
+)
+def test_undeclared_method_is_405_in_the_error_shape(
+    stage: StageOutputs, method: str, path: str, allow: str
+) -> None:
+    answer = raw_request(stage, method, path)
+    assert (answer.status, answer.headers["allow"]) == (405, allow)
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.body["message"] == f"Method {method} is not allowed on {path}."
+    assert errors_for("error-response.json", answer.body) == []
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "GET"])
+def test_unknown_path_is_404_in_the_error_shape_for_any_method(
+    stage: StageOutputs, method: str
+) -> None:
+    answer = raw_request(stage, method, "/nowhere")
+    assert answer.status == 404
+    assert "allow" not in answer.headers
+    assert answer.body["message"] == "No resource matches /nowhere."
+    assert errors_for("error-response.json", answer.body) == []
+
+
+def test_request_http_server_refuses_is_answered_in_the_error_shape(
+    stage: StageOutputs,
+) -> None:
+    answer = raw_request(stage, "GET", "/" + "a" * 70_000)
+    assert (answer.status, answer.headers["connection"]) == (414, "close")
+    assert answer.body["message"] == "Request-URI Too Long"
+    assert errors_for("error-response.json", answer.body) == []
 
 
 def test_taken_port_is_reported_with_its_option() -> None:

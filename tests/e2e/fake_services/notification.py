@@ -12,6 +12,21 @@ import boto3
 _sns = boto3.client("sns")
 invocations = 0
 
+# The variables Lambda itself sets in every execution environment.
+LAMBDA_VARIABLES = (
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "TZ",
+)
+
 
 def handle_handoff_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global invocations  # noqa: PLW0603 - module state is what the test observes
@@ -30,6 +45,8 @@ def handle_handoff_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
             },
             "remainingMillis": context.get_remaining_time_in_millis(),
         }
+    if event.get("probe") == "lambda-environment":
+        return {name: os.environ.get(name) for name in LAMBDA_VARIABLES}
     if "sleep" in event:
         time.sleep(float(event["sleep"]))
     if event.get("fail"):
