@@ -1,10 +1,11 @@
 """Cold start: import and initialise each handler in a fresh process, against boto3.
 
 Every sample is a new ``python -c`` process with the function's environment as the
-local stage builds it, plus ``LAMBDA_TASK_ROOT``, which Lambda sets and the X-Ray SDK
-reads (outside Lambda its recorder builds two botocore clients at import, ~0.3 s
-here, that it never builds in Lambda). Endpoints point where nobody listens:
-initialisation only creates clients, it sends nothing. The baseline runs
+local stage builds it, which includes Lambda's own variables such as
+``LAMBDA_TASK_ROOT`` (the X-Ray SDK reads it: outside Lambda its recorder builds two
+botocore clients at import, ~0.3 s here, that it never builds in Lambda).
+Endpoints point where nobody listens: initialisation only creates clients, it
+sends nothing. The baseline runs
 ``import boto3`` in the same environment. Each process reports when its import
 began and when its initialisation began and ended; a sample runs from spawning the
 process until it is ready (its exit is left out, as Lambda keeps the environment),
@@ -113,7 +114,6 @@ def variants(stage: StageDescription) -> list[Variant]:
             continue
         environment = function_environment(function, stage, _UNREACHABLE, _UNREACHABLE)
         environment["PYTHONPATH"] = os.pathsep.join((str(ROOT / "services"), str(ROOT)))
-        environment["LAMBDA_TASK_ROOT"] = str(ROOT)
         found.append(Variant(function.key, STEPS[handler], environment))
     if not found:
         raise ValueError("the stage has no functions")
