@@ -210,6 +210,7 @@ def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
     )
     app.exception_handler(InvalidRequestError)(_invalid_request_error)
     app.exception_handler([UnicodeDecodeError, binascii.Error])(_unreadable_body)
+    app.exception_handler(ValueError)(partial(_value_error, app))
     app.exception_handler(UnsupportedMediaTypeError)(_unsupported_media_type)
     app.exception_handler(TaskNotFoundError)(_task_not_found)
     app.exception_handler(VersionConflictError)(_version_conflict)
@@ -297,6 +298,17 @@ def _unreadable_body(error: UnicodeDecodeError | binascii.Error) -> Response[str
             )
         ],
     )
+
+
+def _value_error(app: APIGatewayRestResolver, error: ValueError) -> Response[str]:
+    # Powertools parses form and multipart bodies itself while validating, before
+    # any route runs, and a malformed one (say, multipart without a boundary) raises
+    # a bare ValueError. Such a body is refused for its media type in any case.
+    event = app.current_event
+    content_type = _content_type(event)
+    if event.http_method.upper() in _BODY_METHODS and not _is_json(content_type):
+        return _unsupported_media_type(UnsupportedMediaTypeError(content_type))
+    return _unexpected(error)
 
 
 def _invalid_request_error(error: InvalidRequestError) -> Response[str]:

@@ -222,6 +222,8 @@ def test_a_bad_delete_version_answers_400_naming_version() -> None:
             "multipart/form-data; boundary=x",
             "multipart/form-data; boundary=x",
         ),
+        ("POST", "/tasks", "multipart/form-data", "multipart/form-data"),
+        ("PUT", f"/tasks/{UNKNOWN_ID}", "multipart/form-data", "multipart/form-data"),
         ("POST", "/tasks", None, "none"),
         ("PUT", f"/tasks/{UNKNOWN_ID}", "application/xml", "application/xml"),
     ],
@@ -302,11 +304,14 @@ def test_an_unknown_path_answers_404(path: str) -> None:
     }
 
 
+@pytest.mark.parametrize("error_class", [RuntimeError, ValueError])
 def test_an_unexpected_error_answers_500_and_is_logged(
-    monkeypatch: pytest.MonkeyPatch, log_lines: list[dict[str, Any]]
+    monkeypatch: pytest.MonkeyPatch,
+    log_lines: list[dict[str, Any]],
+    error_class: type[Exception],
 ) -> None:
     def fail(*_: Any) -> None:
-        raise RuntimeError("disk on fire")
+        raise error_class("disk on fire")
 
     monkeypatch.setattr(TaskStore, "get", fail)
 
@@ -320,7 +325,7 @@ def test_an_unexpected_error_answers_500_and_is_logged(
     [logged] = [line for line in log_lines if line["level"] == "ERROR"]
     assert logged["message"] == "Unexpected error"
     assert logged["correlation_id"] == REQUEST_ID
-    assert "RuntimeError: disk on fire" in logged["exception"]
+    assert f"{error_class.__name__}: disk on fire" in logged["exception"]
 
 
 def test_a_throttled_table_answers_503() -> None:
