@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from bench.handlers import REPORT_PREFIX, WRAPPERS
-from infra.local.aws import client
+from infra.local.aws import client, subscribe_queue
 from infra.local.faults import FaultPlan
 from infra.local.stage import (
     LocalStage,
@@ -153,18 +153,13 @@ class BenchStage:
     def _connect(self) -> None:
         outputs = self.outputs
         self.sqs = client("sqs", outputs.aws_endpoint_url, outputs.region)
-        sns = client("sns", outputs.aws_endpoint_url, outputs.region)
         self.failure_queue_url: str = outputs.queues["FailureQueue"]["url"]
         self.tasks_table: str = outputs.tables["TasksTable"]["name"]
-        self.inbox_url: str = self.sqs.create_queue(QueueName=INBOX_QUEUE)["QueueUrl"]
-        inbox_arn = self.sqs.get_queue_attributes(
-            QueueUrl=self.inbox_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        sns.subscribe(
-            TopicArn=outputs.topics["NotificationTopic"]["arn"],
-            Protocol="sqs",
-            Endpoint=inbox_arn,
-            Attributes={"RawMessageDelivery": "true"},
+        self.inbox_url = subscribe_queue(
+            outputs.aws_endpoint_url,
+            outputs.region,
+            outputs.topics["NotificationTopic"]["arn"],
+            INBOX_QUEUE,
         )
 
     # ------------------------------------------------------------ control

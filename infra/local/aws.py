@@ -164,6 +164,26 @@ def client(service: str, endpoint_url: str, region: str) -> Any:  # noqa: ANN401
     )
 
 
+def subscribe_queue(
+    endpoint_url: str, region: str, topic_arn: str, queue_name: str
+) -> str:
+    """Create queue ``queue_name``, subscribed to ``topic_arn`` with raw delivery.
+
+    Returns the queue's URL. Raw delivery puts each published message's body in
+    the queue as it is, which is how tests and people read notifications here.
+    """
+    sqs = client("sqs", endpoint_url, region)
+    url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    client("sns", endpoint_url, region).subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=arn["Attributes"]["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    return url
+
+
 def create_resources(stage: StageDescription, endpoint_url: str) -> None:
     """Create the stage's tables, queues, topics and subscriptions in moto."""
     region = stage.account.region

@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from infra.local.aws import client
+from infra.local.aws import client, subscribe_queue
 from infra.local.errors import LocalStageError, PortInUseError
 from infra.local.faults import FaultPlan
 from infra.local.runtime import REPO_ROOT
@@ -153,16 +153,7 @@ def subscribe(args: argparse.Namespace) -> int:
     """Create a queue subscribed (raw delivery) to a topic; print its URL."""
     outputs = StageOutputs.read(args.outputs)
     topic = _pick(outputs.topics, args.topic, "topic")["arn"]
-    sqs = client("sqs", outputs.aws_endpoint_url, outputs.region)
-    sns = client("sns", outputs.aws_endpoint_url, outputs.region)
-    url = sqs.create_queue(QueueName=args.queue)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    sns.subscribe(
-        TopicArn=topic,
-        Protocol="sqs",
-        Endpoint=arn["Attributes"]["QueueArn"],
-        Attributes={"RawMessageDelivery": "true"},
-    )
+    url = subscribe_queue(outputs.aws_endpoint_url, outputs.region, topic, args.queue)
     print(url)  # noqa: T201 - the command's output
     return 0
 

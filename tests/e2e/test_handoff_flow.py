@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from infra.local.aws import subscribe_queue
 from infra.local.stage import StageOutputs
 from tests.e2e.support import (
     call,
@@ -39,17 +40,12 @@ class Stage:
             region_name=outputs.region,
         )
         self.sqs = session.client("sqs", endpoint_url=outputs.aws_endpoint_url)
-        sns = session.client("sns", endpoint_url=outputs.aws_endpoint_url)
         self.failure_queue = outputs.queues["FailureQueue"]["url"]
-        self.inbox = self.sqs.create_queue(QueueName="e2e-notifications")["QueueUrl"]
-        inbox_arn = self.sqs.get_queue_attributes(
-            QueueUrl=self.inbox, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        sns.subscribe(
-            TopicArn=outputs.topics["NotificationTopic"]["arn"],
-            Protocol="sqs",
-            Endpoint=inbox_arn,
-            Attributes={"RawMessageDelivery": "true"},
+        self.inbox = subscribe_queue(
+            outputs.aws_endpoint_url,
+            outputs.region,
+            outputs.topics["NotificationTopic"]["arn"],
+            "e2e-notifications",
         )
 
     def url(self, path: str) -> str:

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 from rich.console import Console
 
+from infra.local.aws import subscribe_queue
 from infra.local.stage import (
     LocalStage,
     StageOptions,
@@ -63,26 +63,13 @@ class Stage:
         self.function = target.notification_function
         self.sqs: SQSClient = target.sqs_client()
         self.lambda_: LambdaClient = target.lambda_client()
-        self.notifications_url = self._subscribe_a_queue_to_the_topic(target.session)
-
-    def _subscribe_a_queue_to_the_topic(self, session: boto3.Session) -> str:
-        url = self.sqs.create_queue(QueueName="replay-e2e-notifications")["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sns = session.client(
-            "sns",
-            endpoint_url=self.outputs.aws_endpoint_url,
-            region_name=self.outputs.region,
+        (topic,) = outputs.topics.values()
+        self.notifications_url = subscribe_queue(
+            outputs.aws_endpoint_url,
+            outputs.region,
+            topic["arn"],
+            "replay-e2e-notifications",
         )
-        (topic,) = self.outputs.topics.values()
-        sns.subscribe(
-            TopicArn=topic["arn"],
-            Protocol="sqs",
-            Endpoint=arn,
-            Attributes={"RawMessageDelivery": "true"},
-        )
-        return url
 
     def hand_off(self, *events: dict[str, Any]) -> None:
         """Invoke the Notification function as the Task Service does."""
