@@ -9,6 +9,8 @@ from typing import Any
 
 import boto3
 
+from tests.e2e.fake_services import environment_report
+
 _sns = boto3.client("sns")
 invocations = 0
 
@@ -33,16 +35,7 @@ def handle_handoff_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     invocations += 1
     if event.get("probe") == "environment":
         return {
-            "functionName": context.function_name,
-            "invocations": invocations,
-            "environment": {
-                name: os.environ.get(name)
-                for name in (
-                    "POWERTOOLS_SERVICE_NAME",
-                    "TASKS_TABLE_NAME",
-                    "STACK_AND_REGION",
-                )
-            },
+            **environment_report(context, invocations),
             "remainingMillis": context.get_remaining_time_in_millis(),
         }
     if event.get("probe") == "lambda-environment":

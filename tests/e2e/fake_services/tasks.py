@@ -9,6 +9,8 @@ from typing import Any
 
 import boto3
 
+from tests.e2e.fake_services import environment_report
+
 _table = boto3.resource("dynamodb").Table(os.environ["TASKS_TABLE_NAME"])
 invocations = 0
 
@@ -25,18 +27,7 @@ def handle_read_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global invocations  # noqa: PLW0603 - module state is what the test observes
     invocations += 1
     if event.get("probe") == "environment":
-        return {
-            "functionName": context.function_name,
-            "invocations": invocations,
-            "environment": {
-                name: os.environ.get(name)
-                for name in (
-                    "POWERTOOLS_SERVICE_NAME",
-                    "TASKS_TABLE_NAME",
-                    "STACK_AND_REGION",
-                )
-            },
-        }
+        return environment_report(context, invocations)
     parameters = event.get("pathParameters") or {}
     if "taskId" in parameters:
         item = _table.get_item(Key={"id": parameters["taskId"]}).get("Item")
