@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -19,6 +19,7 @@ from constructs import Construct
 
 from infra.nag import acknowledge
 from infra.stages import StageSettings
+from infra.storage import removal_policy
 
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_12
 METRICS_NAMESPACE: Final = "InternalHandoff"
@@ -69,10 +70,8 @@ def service_function(
     log_group = logs.LogGroup(
         scope,
         f"{name}Logs",
-        retention=_retention(settings.log_retention_days),
-        removal_policy=(
-            RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
-        ),
+        retention=log_retention(settings.log_retention_days),
+        removal_policy=removal_policy(settings),
     )
     log_group.grant_write(role)
 
@@ -117,6 +116,7 @@ def _acknowledge_function_findings(function: lambda_.Function, role: iam.Role) -
     )
 
 
-def _retention(days: int) -> logs.RetentionDays:
+def log_retention(days: int) -> logs.RetentionDays:
+    """The CloudWatch retention for a stage's ``log_retention_days`` (7 or 30)."""
     retention = {7: logs.RetentionDays.ONE_WEEK, 30: logs.RetentionDays.ONE_MONTH}
     return retention[days]

@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.functions import service_function
+from infra.functions import log_retention, service_function
 from infra.nag import acknowledge
 from infra.stages import StageSettings
 from infra.storage import keyed_table, removal_policy
@@ -115,11 +115,7 @@ class TaskServiceStack(Stack):
         access_logs = logs.LogGroup(
             self,
             "ApiAccessLogs",
-            retention=(
-                logs.RetentionDays.ONE_MONTH
-                if settings.log_retention_days == 30
-                else logs.RetentionDays.ONE_WEEK
-            ),
+            retention=log_retention(settings.log_retention_days),
             removal_policy=removal,
         )
         authorization = (
